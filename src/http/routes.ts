@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/config.js';
+import type { StateStore } from '../state/store.js';
+import { verdictOf } from '../state/verdict.js';
+import { probeJson } from './probe-json.js';
+import { probeText } from './probe-text.js';
+import { readyz } from './readyz.js';
+import { send, sendJson, wantsJson } from './respond.js';
+
+export interface RouteContext {
+  readonly config: Config;
+  readonly store: StateStore;
+  /** The server's own health for /livez: a list of problems, empty when healthy. */
+  livenessProblems(): string[];
+  /** Prometheus exposition, rendered from state. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** Starts the drain, as SIGTERM does (only wired with --allow-quit). */
+  quit(requestedBy: string): void;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => void | Promise<void>;
+interface Route {
+  readonly methods: readonly string[];
+  readonly handle: Handler;
+}
+
+const READ = ['GET', 'HEAD'];
+
+/** Exact paths only: `//healthz`, `/healthz/` and `/x/../quit` are other paths and get 404. */
+export function buildRoutes(ctx: RouteContext): ReadonlyMap<string, Route> {
+  const routes = new Map<string, Route>();
+  const { config, store } = ctx;
+
+  for (const state of store.probes) {
+    routes.set(state.spec.path, {
+      methods: READ,
+      handle: (req, res, query) => {
+        const verdict = verdictOf(state, Date.now(), config.latencyMs);
+        if (wantsJson(req, query)) {
+          const json = probeJson(state, verdict, config);
+          sendJson(req, res, verdict.kind === 'ok' ? 200 : 503, json);
+          return;
+        }
+        const { status, body } = probeText(state, verdict, config);
+        send(req, res, status, body);
+      },
+    });
+  }
+
+  routes.set('/', {
+    methods: READ,
+    handle: (req, res) => {
+      const lines = store.probes.map((p) => `${p.spec.path}${config.hideOutput ? '' : `  ${p.spec.command}`}`);
+      send(req, res, 200, `exechealthz probes:\n${lines.join('\n')}\n\nserver: /livez /readyz /metrics\n`);
+    },
+  });
+
+  routes.set('/readyz', { methods: READ, handle: (req, res, query) => readyz(req, res, query, store, config) });
+
+  routes.set('/livez', {
+    methods: READ,
+    handle: (req, res) => {
+      const problems = ctx.livenessProblems();
+      if (problems.length === 0) send(req, res, 200, 'ok');
+      else send(req, res, 503, `livez check failed: ${problems.join('; ')}\n`);
+    },
+  });
+
+  routes.set('/metrics', {
+    methods: READ,
+    handle: async (req, res) => {
+      const { contentType, body } = await ctx.metrics();
+      send(req, res, 200, body, contentType);
+    },
+  });
+
+  if (config.allowQuit) {
+    routes.set('/quit', {
+      methods: ['GET', 'HEAD', 'POST'],
+      handle: (req, res) => {
+        send(req, res, 200, 'draining\n', undefined, { Connection: 'close' });
+        // Answer first, then drain: the caller learns that it worked.
+        res.once('finish', () => ctx.quit(describeClient(req)));
+      },
+    });
+  }
+  return routes;
+}
+
+function describeClient(req: IncomingMessage): string {
+  const socket = req.socket;
+  return `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? '?'} (${req.headers['user-agent'] ?? 'no user-agent'})`;
+}
+
+/** Dispatches one request: 400 for an unparseable path, 404 unknown, 405 with Allow. */
+export async function dispatch(routes: ReadonlyMap<string, Route>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  let path: string;
+  try {
+    path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
+  } catch {
+    send(req, res, 400, 'bad request: malformed percent-encoding in the path\n');
+    return;
+  }
+  const route = routes.get(path);
+  if (!route) {
+    send(req, res, 404, '404 page not found\n');
+    return;
+  }
+  if (!route.methods.includes(req.method ?? '')) {
+    send(req, res, 405, `method ${req.method} not allowed\n`, undefined, { Allow: route.methods.join(', ') });
+    return;
+  }
+  await route.handle(req, res, new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { Piscina } from 'piscina';
+import type { Worker } from 'node:worker_threads';
+import { killTree } from '../proc/kill-tree.js';
+import { sweepCookies } from '../proc/escapee-sweep.js';
+import { PidTable } from './pid-table.js';
+import { type ProbeResult, type ProbeTask, type WorkerFault, unknownResult } from './result.js';
+import { findWedgedThreads } from './wedged-threads.js';
+
+export interface PoolOptions {
+  readonly workers: number;
+  /** One slot per probe: a probe never has two runs at once. */
+  readonly slots: number;
+  /** Nice increment for worker threads and the probes they fork (Linux priorities are per thread). */
+  readonly niceIncrement?: number;
+  /** How long after its budget a run may go unanswered before the main thread steps in. */
+  readonly backstopGraceMs?: number;
+}
+
+export interface RunRequest {
+  readonly slot: number;
+  readonly command: string;
+  readonly timeoutMs: number;
+  readonly maxOutput: number;
+  readonly fault?: WorkerFault;
+}
+
+export interface PoolEvents {
+  /** Processes killed outside any run's result: escapee sweeps and backstop kills. */
+  onProcessesKilled?(count: number): void;
+  /** A worker thread was terminated by the backstop or died on its own. */
+  onWorkerReplaced?(reason: string): void;
+}
+
+const DEFAULT_BACKSTOP_GRACE_MS = 1000;
+
+/**
+ * The main thread's side of the worker pool (after piscina's own split of main and worker
+ * side). `run` never rejects: a broken worker becomes an `unknown` result. Every run has a
+ * backstop at budget + 1 s: if the worker has not answered by then, the main thread kills
+ * the run's process tree by the pid the worker published, and terminates that thread, which
+ * piscina replaces.
+ */
+export class ProbePool {
+  readonly #piscina: Piscina<ProbeTask, ProbeResult>;
+  readonly #table: PidTable;
+  readonly #graceMs: number;
+  readonly #running = new Map<number, string>();
+  #destroyed = false;
+
+  constructor(options: PoolOptions, private readonly events: PoolEvents = {}) {
+    this.#table = PidTable.create(options.slots);
+    this.#graceMs = options.backstopGraceMs ?? DEFAULT_BACKSTOP_GRACE_MS;
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    this.#piscina = new Piscina<ProbeTask, ProbeResult>({
+      filename: new URL(`../../workers/probe${ext}`, import.meta.url).href,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // A probe task mostly waits on its child, so many share a thread. No AbortSignal is
+      // passed: piscina runs a task that has one alone on its thread.
+      concurrentTasksPerWorker: Math.max(1, options.slots),
+      maxQueue: Math.max(16, options.slots * 2),
+      // A blocking Atomics.wait between tasks would stall the event loop that reads the pipes.
+      atomics: 'disabled',
+      // A runaway worker dies alone instead of taking the process with it.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+      workerData: { pidTable: this.#table.buffer, niceIncrement: options.niceIncrement ?? 0 },
+    });
+    this.#piscina.on('message', (message: { type?: string; count?: number }) => {
+      if (message?.type === 'escapees-killed' && message.count) events.onProcessesKilled?.(message.count);
+    });
+    // Errors of workers with no task left are reported here; tasks learn of theirs through run().
+    this.#piscina.on('error', (err: Error) => events.onWorkerReplaced?.(`worker error: ${err.message}`));
+  }
+
+  get threadCount(): number {
+    return this.#piscina.threads.length;
+  }
+
+  run(request: RunRequest): Promise<ProbeResult> {
+    const startedAt = Date.now();
+    if (this.#destroyed) return Promise.resolve(unknownResult(startedAt, 'pool closed'));
+    const cookie = randomUUID();
+    const task: ProbeTask = { ...request, cookie };
+    this.#running.set(request.slot, cookie);
+
+    return new Promise<ProbeResult>((resolve) => {
+      let settled = false;
+      const settle = (result: ProbeResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(backstop);
+        this.#running.delete(request.slot);
+        resolve(result);
+      };
+      const backstop = setTimeout(() => {
+        const killed = this.#rescue(request.slot, cookie, true);
+        settle(unknownResult(startedAt, 'worker unresponsive', killed));
+      }, request.timeoutMs + this.#graceMs);
+
+      this.#piscina.run(task).then(settle, (err: Error) => {
+        if (settled) return;
+        const killed = this.#rescue(request.slot, cookie, false);
+        settle(unknownResult(startedAt, this.#destroyed ? 'pool closed' : `worker failed: ${oneLine(err)}`, killed));
+      });
+    });
+  }
+
+  /**
+   * Kills, from the main thread, the tree of the run in `slot` (by the pid its worker
+   * published) and anything carrying its cookie; with `terminate`, also ends the thread.
+   */
+  #rescue(slot: number, cookie: string, terminate: boolean): number {
+    const entry = this.#table.get(slot);
+    this.#table.clear(slot);
+    let killed = entry ? killTree(entry.pid) : 0;
+    killed += sweepCookies(new Set([cookie]));
+    if (terminate) {
+      const threads = entry
+        ? this.#piscina.threads.filter((t) => t.threadId === entry.threadId)
+        : []; // never spawned: the thread that holds it is found by its event loop instead
+      for (const thread of threads) this.#terminate(thread, 'worker unresponsive');
+      if (threads.length === 0) {
+        void findWedgedThreads(this.#piscina.threads).then((wedged) => {
+          for (const thread of wedged) this.#terminate(thread, 'worker unresponsive');
+        });
+      }
+    }
+    if (killed > 0) this.events.onProcessesKilled?.(killed);
+    return killed;
+  }
+
+  #terminate(thread: Worker, reason: string): void {
+    this.events.onWorkerReplaced?.(reason);
+    void thread.terminate();
+  }
+
+  /** Drain: kill every running probe's tree at once, from the main thread, without asking workers. */
+  killRunning(): number {
+    let killed = 0;
+    const cookies = new Set(this.#running.values());
+    for (let slot = 0; slot < this.#table.slots; slot++) {
+      const entry = this.#table.get(slot);
+      if (entry) killed += killTree(entry.pid);
+    }
+    killed += sweepCookies(cookies);
+    return killed;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    await this.#piscina.destroy();
+  }
+}
+
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!;
+}

@@ -1,0 +1,36 @@
+/**
+ * One bounded buffer for stdout and stderr together (like Go's CombinedOutput, but capped).
+ * Bytes past the cap are counted and dropped; the caller keeps reading so that the child
+ * never blocks on a full pipe (default cap 10 KiB: the kubelet's own limit for probe output).
+ */
+export class OutputBuffer {
+  readonly #kept: Buffer;
+  #length = 0;
+  #total = 0;
+
+  constructor(readonly limit: number) {
+    this.#kept = Buffer.allocUnsafe(limit);
+  }
+
+  append(chunk: Buffer): void {
+    this.#total += chunk.length;
+    const room = this.limit - this.#length;
+    if (room <= 0) return;
+    const take = Math.min(room, chunk.length);
+    chunk.copy(this.#kept, this.#length, 0, take);
+    this.#length += take;
+  }
+
+  get totalBytes(): number {
+    return this.#total;
+  }
+
+  get truncated(): boolean {
+    return this.#total > this.#length;
+  }
+
+  /** Decoded as UTF-8; invalid bytes (or a character cut at the cap) become U+FFFD. */
+  text(): string {
+    return new TextDecoder('utf-8', { fatal: false }).decode(this.#kept.subarray(0, this.#length));
+  }
+}
