@@ -19,6 +19,8 @@ export const SERVER_TIMEOUTS = {
 
 export function createHttpServer(routes: ReturnType<typeof buildRoutes>, onError: (err: unknown) => void): Server {
   const server = createServer({ ...SERVER_TIMEOUTS, maxHeaderSize: 16 * 1024 }, (req, res) => {
+    // Draining: answer, then close, so that a keep-alive client does not hold the drain open.
+    if (!server.listening) res.shouldKeepAlive = false;
     dispatch(routes, req, res).catch((err: unknown) => {
       onError(err);
       if (!res.headersSent) send(req, res, 500, 'internal error\n');
