@@ -15,10 +15,12 @@ export interface RunHooks {
 
 /**
  * After the shell has exited, how long to wait for the pipes to reach EOF. Output the shell
- * wrote is already in the pipe and arrives within a tick; this bound only matters when an
- * escaped descendant holds the pipe open, which must not hold the result back.
+ * wrote is already in the pipe and arrives within a tick; the bound only matters when an
+ * escaped descendant holds the pipe open, which must not hold the result back. While data is
+ * still arriving the wait is extended (a busy, niced thread may read late), up to a cap.
  */
 const PIPE_GRACE_MS = 15;
+const PIPE_GRACE_CAP_MS = 250;
 
 /**
  * One run of `sh -c command` under a hard budget. Resolves (never rejects) as soon as the
@@ -41,7 +43,11 @@ export function runProbe(task: ProbeTask, hooks: RunHooks = {}): Promise<ProbeRe
     const pid = child.pid;
     if (pid !== undefined) hooks.onSpawn?.(pid);
 
-    const onData = (chunk: Buffer) => output.append(chunk);
+    let lastDataAt = 0;
+    const onData = (chunk: Buffer) => {
+      output.append(chunk);
+      lastDataAt = performance.now();
+    };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
 
@@ -95,7 +101,17 @@ export function runProbe(task: ProbeTask, hooks: RunHooks = {}): Promise<ProbeRe
       if (open === 0) return done();
       child.stdout!.once('end', onEnd);
       child.stderr!.once('end', onEnd);
-      grace = setTimeout(done, PIPE_GRACE_MS);
+      const exitedAt = performance.now();
+      const waitQuiet = () => {
+        const now = performance.now();
+        if (now - lastDataAt < PIPE_GRACE_MS && now - exitedAt < PIPE_GRACE_CAP_MS) {
+          grace = setTimeout(waitQuiet, PIPE_GRACE_MS);
+          return;
+        }
+        // One more poll phase first: data already in the pipe is read before we give up on it.
+        grace = setTimeout(done, 0);
+      };
+      grace = setTimeout(waitQuiet, PIPE_GRACE_MS);
     });
   });
 }

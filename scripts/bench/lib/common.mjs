@@ -83,6 +83,8 @@ export function startProcess(command, args, options = {}) {
 /** Kills one child we started, and its process group, by id. Resolves when it has exited. */
 export async function stopProcess(child, signal = 'SIGKILL') {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  // Probes lead their own process groups: note them first, to kill them by pid afterwards.
+  const tree = descendants(child.pid);
   const gone = new Promise((resolve) => child.once('exit', resolve));
   try {
     process.kill(-child.pid, signal);
@@ -94,6 +96,36 @@ export async function stopProcess(child, signal = 'SIGKILL') {
     }
   }
   await Promise.race([gone, sleep(3000)]);
+  killLeftovers(tree);
+}
+
+/** SIGKILLs, by pid, every process of a snapshot that is still the same process and alive. */
+export function killLeftovers(snapshot) {
+  let n = 0;
+  for (const s of snapshot) {
+    if (!alive(s.pid, s.starttime)) continue;
+    try {
+      process.kill(s.pid, 'SIGKILL');
+      n++;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+
+/** Asks an IPC helper to exit cleanly, then makes sure it and its probes are gone. */
+export async function stopHelper(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const tree = descendants(child.pid);
+  try {
+    await ask(child, { type: 'exit' }, 5000);
+  } catch {
+    /* kill below */
+  }
+  await Promise.race([new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve))), sleep(2000)]);
+  await stopProcess(child);
+  killLeftovers(tree);
 }
 
 export async function cleanup() {
