@@ -93,8 +93,10 @@ t.test('the packed tarball, installed in an empty folder, runs', async (t) => {
   const out = join(work, 'tarball');
   const app = join(work, 'app');
 
+  mkdirSync(out);
   const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], root);
   t.equal(packed.code, 0, `npm pack exits 0 ${packed.stderr}`);
+  if (packed.code !== 0) return;
   const filename = (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename;
   const tarball = join(out, filename);
   t.ok(existsSync(tarball), `packed ${filename}`);
