@@ -17,13 +17,14 @@ interface Run {
 }
 
 /**
- * npm with the parent npm's lifecycle variables removed: under `npm test` they include
- * npm_config_local_prefix and friends, which would point a child npm at this repository.
+ * npm without the parent npm's lifecycle variables: under `npm test` they include
+ * npm_config_local_prefix and npm_package_*, which describe this repository, not the empty
+ * folder. The user's own settings (registry, cache, proxy) are kept.
  */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_/i.test(key) && key.toLowerCase() !== 'npm_config_cache') continue;
+    if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_prefix$)/i.test(key)) continue;
     env[key] = value;
   }
   return { ...env, NO_UPDATE_NOTIFIER: '1', npm_config_update_notifier: 'false' };
