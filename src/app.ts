@@ -90,7 +90,9 @@ export async function startApp(config: Config, options: AppOptions): Promise<App
     liveness.stop();
     throw err;
   }
-  scheduler.start();
+  // Listening first (probe paths answer 503 "no result yet" meanwhile), scheduling once the
+  // worker threads are up, so that the first runs keep their staggered start times.
+  void pool.ready().then(() => scheduler.start());
   logger.info(
     {
       address: address.address,

@@ -175,3 +175,26 @@ t.test('.dockerignore keeps the context to what the Dockerfile copies', async (t
     t.notOk(allowed.includes(heavy), `${heavy} stays out of the build context`);
   }
 });
+
+t.test('the build stage can install on Alpine (musl, no compiler toolchain)', async (t) => {
+  interface LockEntry {
+    dev?: boolean;
+    optional?: boolean;
+    hasInstallScript?: boolean;
+    os?: string[];
+    libc?: string[];
+  }
+  const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, LockEntry> };
+  const entries = Object.entries(lock.packages).filter(([path]) => path !== '');
+  t.same(
+    entries.filter(([, e]) => e.hasInstallScript).map(([path]) => path),
+    [],
+    'no dependency runs an install script (node:20-alpine has no python or make for node-gyp)',
+  );
+  // A prebuilt native package for glibc needs its musl sibling, or `npm ci` on Alpine finds none.
+  const glibc = entries.filter(([path, e]) => e.libc?.includes('glibc') && /linux-x64-gnu$/.test(path)).map(([path]) => path);
+  for (const path of glibc) {
+    const musl = path.replace(/linux-x64-gnu$/, 'linux-x64-musl');
+    t.ok(lock.packages[musl]?.libc?.includes('musl'), `${path} has a musl build in the lockfile (${musl})`);
+  }
+});

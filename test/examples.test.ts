@@ -46,9 +46,8 @@ function podSpecs(doc: Json): PodSpec[] {
   const spec = doc.spec as Json | undefined;
   if (!spec) return [];
   if (doc.kind === 'Pod') return [spec as PodSpec];
-  const template = (spec.template ?? (spec.jobTemplate as Json | undefined)?.spec && ((spec.jobTemplate as Json).spec as Json).template) as
-    | Json
-    | undefined;
+  const jobSpec = (spec.jobTemplate as Json | undefined)?.spec as Json | undefined; // CronJob
+  const template = (spec.template ?? jobSpec?.template) as Json | undefined;
   return template?.spec ? [template.spec as PodSpec] : [];
 }
 

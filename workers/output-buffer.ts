@@ -1,3 +1,5 @@
+import { noteDiscarded } from './garbage-pressure.js';
+
 /**
  * One bounded buffer for stdout and stderr together (like Go's CombinedOutput, but capped).
  * Bytes past the cap are counted and dropped; the caller keeps reading so that the child
@@ -15,6 +17,7 @@ export class OutputBuffer {
   append(chunk: Buffer): void {
     this.#total += chunk.length;
     const room = this.limit - this.#length;
+    if (room < chunk.length) noteDiscarded(chunk.length - Math.max(0, room));
     if (room <= 0) return;
     const take = Math.min(room, chunk.length);
     chunk.copy(this.#kept, this.#length, 0, take);

@@ -28,6 +28,10 @@ if (data && data.niceIncrement > 0) {
 
 const sweeper = new EscapeeSweeper((count) => parentPort?.postMessage({ type: 'escapees-killed', count }));
 
+// Loading this module (and the TypeScript loader, from source) takes a while; the scheduler
+// waits for this so that the first runs keep their planned, staggered start times.
+parentPort?.postMessage({ type: 'ready' });
+
 export default async function probeTask(task: ProbeTask): Promise<ProbeResult> {
   await injectFault(task.fault, 'before-spawn');
   try {

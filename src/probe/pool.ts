@@ -46,6 +46,7 @@ export class ProbePool {
   readonly #table: PidTable;
   readonly #graceMs: number;
   readonly #running = new Map<number, string>();
+  readonly #ready: Promise<void>;
   #destroyed = false;
 
   constructor(options: PoolOptions, private readonly events: PoolEvents = {}) {
@@ -64,14 +65,26 @@ export class ProbePool {
       // A blocking Atomics.wait between tasks would stall the event loop that reads the pipes.
       atomics: 'disabled',
       // A runaway worker dies alone instead of taking the process with it.
-      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 2 },
       workerData: { pidTable: this.#table.buffer, niceIncrement: options.niceIncrement ?? 0 },
     });
+    let readyThreads = 0;
+    let markReady: () => void = () => {};
+    this.#ready = new Promise((resolve) => (markReady = resolve));
     this.#piscina.on('message', (message: { type?: string; count?: number }) => {
       if (message?.type === 'escapees-killed' && message.count) events.onProcessesKilled?.(message.count);
+      if (message?.type === 'ready' && ++readyThreads >= options.workers) markReady();
     });
     // Errors of workers with no task left are reported here; tasks learn of theirs through run().
     this.#piscina.on('error', (err: Error) => events.onWorkerReplaced?.(`worker error: ${err.message}`));
+  }
+
+  /**
+   * Resolves once every worker thread has loaded its task module, or after `timeoutMs`
+   * (tasks queue in piscina meanwhile, so waiting is an optimisation, not a requirement).
+   */
+  ready(timeoutMs = 5000): Promise<void> {
+    return Promise.race([this.#ready, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   get threadCount(): number {

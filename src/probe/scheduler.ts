@@ -27,6 +27,7 @@ const MAX_STAGGER_MS = 1000;
 export class Scheduler {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   #running = false;
+  #stopped = false;
 
   constructor(
     private readonly probes: readonly ProbeSpec[],
@@ -35,8 +36,9 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {}
 
+  /** Starts the timers; does nothing once stop() was called (a drain that began first wins). */
   start(): void {
-    if (this.#running) return;
+    if (this.#running || this.#stopped) return;
     this.#running = true;
     const now = performance.now();
     const spread = Math.min(this.options.periodMs, MAX_STAGGER_MS);
@@ -46,6 +48,7 @@ export class Scheduler {
   /** Stops scheduling. Runs in flight are left to the caller (drain kills them); their results are dropped. */
   stop(): void {
     this.#running = false;
+    this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }

@@ -13,7 +13,10 @@ export interface RunningServer {
   get(path: string, headers?: Record<string, string>, method?: string): Promise<HttpReply>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGKILLs the process group if it is still running. */
+  /**
+   * Stops the server: SIGTERM first (a clean exit also writes its coverage), then SIGKILL
+   * to its whole process group if it has not gone within 3 s.
+   */
   kill(): Promise<void>;
 }
 
@@ -69,12 +72,21 @@ export async function startServer(args: string[], env: Record<string, string> = 
     exited,
     async kill() {
       if (proc.exitCode === null && proc.signalCode === null) {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-proc.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 3000);
         await exited;
+        clearTimeout(timer);
+      }
+      try {
+        process.kill(-proc.pid!, 'SIGKILL'); // anything its group left behind
+      } catch {
+        /* nothing left */
       }
     },
   };

@@ -20,12 +20,15 @@ const RESOLUTION_MS = 10;
 
 // ------------------------------------------------------------------ bench-only instrumentation
 const runs = { total: 0, timedOut: 0, unknown: 0, byCommand: {} };
+const durations = [];
 const budgets = options.budgets ?? {};
 const originalRun = ProbePool.prototype.run;
 ProbePool.prototype.run = function run(request) {
   const timeoutMs = budgets[request.command] ?? request.timeoutMs;
+  const t0 = performance.now();
   return originalRun.call(this, { ...request, timeoutMs }).then((result) => {
     runs.total++;
+    durations.push(performance.now() - t0);
     if (result.timedOut) runs.timedOut++;
     if (result.status === 'unknown') runs.unknown++;
     runs.byCommand[request.command] = (runs.byCommand[request.command] ?? 0) + 1;
@@ -64,12 +67,12 @@ function procCpu() {
   const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return { own: (Number(x[11]) + Number(x[12])) / 100, children: (Number(x[13]) + Number(x[14])) / 100 };
 }
-let mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), runs: { ...runs }, lags: 0 };
+let mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), runs: { ...runs }, lags: 0, durations: 0 };
 
 process.on('message', async (message) => {
   if (message.type === 'start') {
     histogram.reset();
-    mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), runs: { ...runs }, lags: lags.length };
+    mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), runs: { ...runs }, lags: lags.length, durations: durations.length };
     process.send({ id: message.id });
   } else if (message.type === 'stop') {
     const seconds = (performance.now() - mark.t) / 1000;
@@ -88,6 +91,8 @@ process.on('message', async (message) => {
       unknown: runs.unknown - mark.runs.unknown,
       byCommand: runs.byCommand,
       lags: lags.slice(mark.lags),
+      // pool.run() call → result on the main thread, per run finished in the window (ms)
+      durations: durations.slice(mark.durations),
       starts: starts.slice(mark.lags),
       threads: app.pool.threadCount,
     });
