@@ -84,6 +84,7 @@ export class ProbePool {
    * (tasks queue in piscina meanwhile, so waiting is an optimisation, not a requirement).
    */
   ready(timeoutMs = 5000): Promise<void> {
+    if (this.#destroyed) return Promise.resolve();
     return Promise.race([this.#ready, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
@@ -91,9 +92,12 @@ export class ProbePool {
     return this.#piscina.threads.length;
   }
 
-  run(request: RunRequest): Promise<ProbeResult> {
+  async run(request: RunRequest): Promise<ProbeResult> {
+    // The backstop must not count a thread's start-up (seconds when loading TypeScript) as
+    // the run's time, or a slow start would be mistaken for a wedged worker.
+    await this.ready();
     const startedAt = Date.now();
-    if (this.#destroyed) return Promise.resolve(unknownResult(startedAt, 'pool closed'));
+    if (this.#destroyed) return unknownResult(startedAt, 'pool closed');
     const cookie = randomUUID();
     const task: ProbeTask = { ...request, cookie };
     this.#running.set(request.slot, cookie);
