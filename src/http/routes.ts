@@ -24,10 +24,12 @@ interface Route {
   readonly handle: Handler;
 }
 
+export type Routes = ReadonlyMap<string, Route>;
+
 const READ = ['GET', 'HEAD'];
 
 /** Exact paths only: `//healthz`, `/healthz/` and `/x/../quit` are other paths and get 404. */
-export function buildRoutes(ctx: RouteContext): ReadonlyMap<string, Route> {
+export function buildRoutes(ctx: RouteContext): Routes {
   const routes = new Map<string, Route>();
   const { config, store } = ctx;
 
@@ -93,7 +95,7 @@ function describeClient(req: IncomingMessage): string {
 }
 
 /** Dispatches one request: 400 for an unparseable path, 404 unknown, 405 with Allow. */
-export async function dispatch(routes: ReadonlyMap<string, Route>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function dispatch(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   let path: string;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StartupError } from '../config/usage-error.js';
-import { dispatch, type buildRoutes } from './routes.js';
+import { dispatch, type Routes } from './routes.js';
 import { send } from './respond.js';
 
 /**
@@ -17,7 +17,7 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
-export function createHttpServer(routes: ReturnType<typeof buildRoutes>, onError: (err: unknown) => void): Server {
+export function createHttpServer(routes: Routes, onError: (err: unknown) => void): Server {
   const server = createServer({ ...SERVER_TIMEOUTS, maxHeaderSize: 16 * 1024 }, (req, res) => {
     // Draining: answer, then close, so that a keep-alive client does not hold the drain open.
     if (!server.listening) res.shouldKeepAlive = false;
