@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
-import { killTree } from '../proc/kill-tree.js';
+import { killTree, killTrees } from '../proc/kill-tree.js';
 import { sweepCookies } from '../proc/escapee-sweep.js';
 import { PidTable } from './pid-table.js';
 import { type ProbeResult, type ProbeTask, type WorkerFault, unknownResult } from './result.js';
@@ -155,14 +155,12 @@ export class ProbePool {
 
   /** Drain: kill every running probe's tree at once, from the main thread, without asking workers. */
   killRunning(): number {
-    let killed = 0;
-    const cookies = new Set(this.#running.values());
+    const shells: number[] = [];
     for (let slot = 0; slot < this.#table.slots; slot++) {
       const entry = this.#table.get(slot);
-      if (entry) killed += killTree(entry.pid);
+      if (entry) shells.push(entry.pid);
     }
-    killed += sweepCookies(cookies);
-    return killed;
+    return killTrees(shells) + sweepCookies(new Set(this.#running.values()));
   }
 
   async destroy(): Promise<void> {

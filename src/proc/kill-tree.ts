@@ -9,15 +9,22 @@ import { groupExists, killGroup, killPid } from './signal.js';
  * Returns how many processes were signalled. Linux only; see workers/kill-tree-fallback.ts.
  */
 export function killTree(shellPid: number): number {
+  return killTrees([shellPid]);
+}
+
+/** killTree for several shells from one read of the process table (the drain kills them all). */
+export function killTrees(shellPids: readonly number[]): number {
+  if (shellPids.length === 0) return 0;
   const stats = hasProcfs ? readAllStats() : [];
-  const snapshot = hasProcfs ? descendantsOf(shellPid, stats) : [];
-  const groupMembers = stats.filter((s) => s.pgid === shellPid && s.state !== 'Z').length;
-  killGroup(shellPid);
-  killPid(shellPid);
-  let killed = Math.max(groupMembers, 1);
-  for (const pid of snapshot) {
+  let killed = 0;
+  for (const shellPid of shellPids) {
+    const snapshot = hasProcfs ? descendantsOf(shellPid, stats) : [];
+    const inGroup = new Set(stats.filter((s) => s.pgid === shellPid && s.state !== 'Z').map((s) => s.pid));
+    killGroup(shellPid);
+    killPid(shellPid);
+    killed += Math.max(inGroup.size, 1);
     // Members of the group were counted above; count the ones that had left it.
-    if (killPid(pid) && !stats.some((s) => s.pid === pid && s.pgid === shellPid)) killed++;
+    for (const pid of snapshot) if (killPid(pid) && !inGroup.has(pid)) killed++;
   }
   return killed;
 }
