@@ -6,6 +6,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 
+if (process.env.EXECHEALTHZ_TEST_RUN) {
+  console.error('scripts/test.mjs: already inside a test run; refusing to start another');
+  process.exit(1);
+}
 const runId = randomUUID();
 const marker = `EXECHEALTHZ_TEST_RUN=${runId}`;
 const tap = spawn('npx', ['tap', ...process.argv.slice(2)], {
