@@ -28,11 +28,8 @@ export function createHttpServer(routes: Routes, onError: (err: unknown) => void
     });
   });
   server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
-  // Node answers 400/431/414 to broken requests by itself; just make sure nothing throws.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  // No 'clientError' listener on purpose: Node's own answers broken requests with the right
+  // code (431 for oversized headers, 408 for a request timeout, 400 otherwise) and closes.
   return server;
 }
 

@@ -37,6 +37,6 @@ export async function drain(parts: DrainParts, reason: string): Promise<void> {
   const connections = await closeServer(server, parts.shutdownTimeoutMs);
   logger.info({ connections, ms: ms() }, 'http server closed');
 
-  await pool.destroy();
-  logger.info({ ms: ms() }, 'worker pool destroyed; exiting');
+  const stragglers = await pool.destroy();
+  logger.info({ stragglers, ms: ms() }, 'worker pool destroyed; exiting');
 }

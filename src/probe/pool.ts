@@ -33,6 +33,8 @@ export interface PoolEvents {
 }
 
 const DEFAULT_BACKSTOP_GRACE_MS = 1000;
+/** Enough for every probe's last run plus those of a busy second; a sweep reads each at once. */
+const RECENT_COOKIES = 256;
 
 /**
  * The main thread's side of the worker pool (after piscina's own split of main and worker
@@ -46,6 +48,8 @@ export class ProbePool {
   readonly #table: PidTable;
   readonly #graceMs: number;
   readonly #running = new Map<number, string>();
+  /** Cookies of runs that ended lately, whose escapee sweep a worker may not have done yet. */
+  readonly #recent: string[] = [];
   readonly #ready: Promise<void>;
   #destroyed = false;
 
@@ -109,6 +113,8 @@ export class ProbePool {
         settled = true;
         clearTimeout(backstop);
         this.#running.delete(request.slot);
+        this.#recent.push(cookie);
+        if (this.#recent.length > RECENT_COOKIES) this.#recent.shift();
         resolve(result);
       };
       const backstop = setTimeout(() => {
@@ -163,10 +169,18 @@ export class ProbePool {
     return killTrees(shells) + sweepCookies(new Set(this.#running.values()));
   }
 
-  async destroy(): Promise<void> {
-    if (this.#destroyed) return;
+  /**
+   * Terminates the worker threads, then cleans up after them from the main thread: a run
+   * dispatched just before the drain may have spawned after killRunning(), and a worker's
+   * batched escapee sweep dies with it. So kill what the pid table still lists, and sweep
+   * the cookies of every run in flight or recently ended.
+   */
+  async destroy(): Promise<number> {
+    if (this.#destroyed) return 0;
     this.#destroyed = true;
+    const cookies = new Set([...this.#running.values(), ...this.#recent]);
     await this.#piscina.destroy();
+    return this.killRunning() + sweepCookies(cookies);
   }
 }
 
