@@ -51,6 +51,7 @@ export class ProbePool {
   /** Cookies of runs that ended lately, whose escapee sweep a worker may not have done yet. */
   readonly #recent: string[] = [];
   readonly #ready: Promise<void>;
+  #isReady = false;
   #destroyed = false;
 
   constructor(options: PoolOptions, private readonly events: PoolEvents = {}) {
@@ -77,7 +78,10 @@ export class ProbePool {
     this.#ready = new Promise((resolve) => (markReady = resolve));
     this.#piscina.on('message', (message: { type?: string; count?: number }) => {
       if (message?.type === 'escapees-killed' && message.count) events.onProcessesKilled?.(message.count);
-      if (message?.type === 'ready' && ++readyThreads >= options.workers) markReady();
+      if (message?.type === 'ready' && ++readyThreads >= options.workers) {
+        this.#isReady = true;
+        markReady();
+      }
     });
     // Errors of workers with no task left are reported here; tasks learn of theirs through run().
     this.#piscina.on('error', (err: Error) => events.onWorkerReplaced?.(`worker error: ${err.message}`));
@@ -88,8 +92,10 @@ export class ProbePool {
    * (tasks queue in piscina meanwhile, so waiting is an optimisation, not a requirement).
    */
   ready(timeoutMs = 5000): Promise<void> {
-    if (this.#destroyed) return Promise.resolve();
-    return Promise.race([this.#ready, new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    if (this.#destroyed || this.#isReady) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    return Promise.race([this.#ready, timeout]).finally(() => clearTimeout(timer));
   }
 
   get threadCount(): number {
