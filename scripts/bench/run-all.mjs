@@ -43,7 +43,7 @@ const lines = [
   '',
   '| benchmark | seconds | targets met | targets missed |',
   '| --- | --- | --- | --- |',
-  ...summary.map((s) => `| [${s.name}](#${s.name}) | ${s.seconds.toFixed(0)} | ${s.error ? 'error: ' + s.error : s.pass} | ${s.error ? '' : s.miss} |`),
+  ...summary.map((s) => `| ${s.name} | ${s.seconds.toFixed(0)} | ${s.error ? 'error: ' + s.error : s.pass} | ${s.error ? '' : s.miss} |`),
 ];
 if (!only.length) writeSection('summary', lines.join('\n'));
 process.stderr.write(`${lines.join('\n')}\n`);

@@ -5,7 +5,7 @@
  */
 import { alternate, descendants, alive, fmt, isMain, killLeftovers, median, medianRatio, runAlone, section, sleep, spread, startCli, startHelper, verdict } from './lib/common.mjs';
 
-const RUNS = Number(process.env.BENCH_SHUTDOWN_RUNS ?? 12);
+const RUNS = Number(process.env.BENCH_SHUTDOWN_RUNS ?? 10);
 
 async function sigterm(child) {
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
@@ -36,6 +36,12 @@ async function midRun() {
   const probes = tree.filter((s) => /sleep|sh/.test(readComm(s.pid)));
   const r = await sigterm(child);
   await sleep(20);
+  const step = (msg) => {
+    const line = child.logLines.find((l) => l.includes(`"msg":"${msg}`));
+    const m = line && /"ms":([0-9.]+)/.exec(line);
+    return m ? Number(m[1]) : NaN;
+  };
+  r.steps = { killed: step('stopped scheduling'), closed: step('http server closed'), destroyed: step('worker pool destroyed') };
   const survivors = probes.filter((s) => alive(s.pid, s.starttime));
   killLeftovers(survivors);
   return { ...r, probes: probes.length, survivors: survivors.length };
@@ -73,6 +79,7 @@ export async function run({ env }) {
       { figure: 'idle: SIGTERM → gone (ms)', value: spread(ms('idle'), 1), target: '≤ 100 ms (median)', verdict: verdict(idleMed <= 100) },
       { figure: '4 probes mid-run: SIGTERM → gone (ms)', value: spread(ms('midRun'), 1), target: '≤ 150 ms (median)', verdict: verdict(midMed <= 150) },
       { figure: '4 probes mid-run: survivors (processes per run noted before the signal)', value: `${survivors} (${spread(r.midRun.map((x) => x.probes), 0)})`, target: '0', verdict: verdict(survivors === 0) },
+      { figure: '4 probes mid-run, the drain\'s own log: probes killed / server closed / pool destroyed, ms after the drain began', value: ['killed', 'closed', 'destroyed'].map((k) => spread(r.midRun.map((x) => x.steps[k]), 1)).join(' / ') },
       { figure: 'bare node:http, default SIGTERM action (ms)', value: spread(ms('bare'), 1) },
       { figure: 'idle ÷ bare, mid-run ÷ bare (median of per-round ratios)', value: `${fmt(medianRatio(ms('idle'), ms('bare')), 2)}×, ${fmt(medianRatio(ms('midRun'), ms('bare')), 2)}×` },
       { figure: 'exit status: idle / mid-run / bare', value: `${codes('idle')} / ${codes('midRun')} / ${codes('bare')}`, target: '0 / 0 / –', verdict: verdict(codes('idle') === '0' && codes('midRun') === '0') },

@@ -195,7 +195,15 @@ export async function startCli(flags = [], { nodeArgs = [], env } = {}) {
     const m = /"port":(\d+)/.exec(line);
     return m ? Number(m[1]) : undefined;
   });
-  child.stdout.resume();
+  // Keep the log lines (bounded) for benchmarks that read the drain's own timings.
+  child.logLines = [];
+  let rest = '';
+  child.stdout.on('data', (d) => {
+    rest += d;
+    const lines = rest.split('\n');
+    rest = lines.pop();
+    if (child.logLines.length < 200) child.logLines.push(...lines);
+  });
   return { child, port };
 }
 
