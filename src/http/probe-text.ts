@@ -18,15 +18,13 @@ export function probeText(state: ProbeState, verdict: Verdict, options: TextOpti
   if (verdict.kind === 'pending' || last === undefined) {
     return { status: 503, body: `Healthz probe on ${path} has no result yet: its first run has not finished\n` };
   }
+  if (verdict.kind === 'ok') return { status: 200, body: options.output && !options.hideOutput ? last.output : 'ok' };
   const at = new Date(last.finishedAt).toISOString();
   if (verdict.kind === 'failing') {
     if (options.hideOutput) return { status: 503, body: `Healthz probe on ${path} error: ${verdict.reason}, at ${at}\n` };
     return { status: 503, body: `Healthz probe on ${path} error: Result of last exec: ${last.output}, at ${at}, error ${verdict.reason}\n` };
   }
-  if (verdict.kind === 'stale') {
-    const error = state.lastReason ?? 'None';
-    if (options.hideOutput) return { status: 503, body: `Latest result too old to be useful: last run at ${at}, error ${error}.\n` };
-    return { status: 503, body: `Latest result too old to be useful: Result of last exec: ${last.output}, at ${at}, error ${error}.\n` };
-  }
-  return { status: 200, body: options.output && !options.hideOutput ? last.output : 'ok' };
+  const error = state.lastReason ?? 'None';
+  if (options.hideOutput) return { status: 503, body: `Latest result too old to be useful: last run at ${at}, error ${error}.\n` };
+  return { status: 503, body: `Latest result too old to be useful: Result of last exec: ${last.output}, at ${at}, error ${error}.\n` };
 }

@@ -94,16 +94,24 @@ function describeClient(req: IncomingMessage): string {
   return `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? '?'} (${req.headers['user-agent'] ?? 'no user-agent'})`;
 }
 
-/** Dispatches one request: 400 for an unparseable path, 404 unknown, 405 with Allow. */
-export async function dispatch(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+const NO_QUERY: URLSearchParams = new URLSearchParams();
+
+/**
+ * Dispatches one request: 400 for an unparseable path, 404 unknown, 405 with Allow.
+ * Synchronous on purpose (this is the /healthz hot path): only a handler that is itself
+ * asynchronous (/metrics) returns a promise.
+ */
+export function dispatch(routes: Routes, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
-  let path: string;
-  try {
-    path = decodeURIComponent(q === -1 ? raw : raw.slice(0, q));
-  } catch {
-    send(req, res, 400, 'bad request: malformed percent-encoding in the path\n');
-    return;
+  let path = q === -1 ? raw : raw.slice(0, q);
+  if (path.includes('%')) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      send(req, res, 400, 'bad request: malformed percent-encoding in the path\n');
+      return;
+    }
   }
   const route = routes.get(path);
   if (!route) {
@@ -114,5 +122,5 @@ export async function dispatch(routes: Routes, req: IncomingMessage, res: Server
     send(req, res, 405, `method ${req.method} not allowed\n`, undefined, { Allow: route.methods.join(', ') });
     return;
   }
-  await route.handle(req, res, new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)));
+  return route.handle(req, res, q === -1 ? NO_QUERY : new URLSearchParams(raw.slice(q + 1)));
 }

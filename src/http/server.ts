@@ -21,11 +21,16 @@ export function createHttpServer(routes: Routes, onError: (err: unknown) => void
   const server = createServer({ ...SERVER_TIMEOUTS, maxHeaderSize: 16 * 1024 }, (req, res) => {
     // Draining: answer, then close, so that a keep-alive client does not hold the drain open.
     if (!server.listening) res.shouldKeepAlive = false;
-    dispatch(routes, req, res).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       onError(err);
       if (!res.headersSent) send(req, res, 500, 'internal error\n');
       else res.destroy();
-    });
+    };
+    try {
+      dispatch(routes, req, res)?.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   });
   server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
   // No 'clientError' listener on purpose: Node's own answers broken requests with the right
