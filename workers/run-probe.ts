@@ -73,10 +73,11 @@ export function runProbe(task: ProbeTask, hooks: RunHooks = {}): Promise<ProbeRe
       hooks.onSettled?.(task.cookie);
     };
 
+    // spawn() itself blocks for milliseconds (fork copies the page tables): that is part of the budget.
     const budget = setTimeout(() => {
       if (pid !== undefined) killed += killWholeTree(pid);
       finish({ status: 'failure', exitCode: null, signal: 'SIGKILL', timedOut: true });
-    }, task.timeoutMs);
+    }, Math.max(0, task.timeoutMs - (performance.now() - t0)));
     let grace: NodeJS.Timeout | undefined;
 
     child.once('error', (err: NodeJS.ErrnoException) => {

@@ -12,19 +12,16 @@ export function killTree(shellPid: number): number {
   return killTrees([shellPid]);
 }
 
-/** killTree for several shells from one read of the process table (the drain kills them all). */
+/** killTree for several shells at once (the drain kills them all). */
 export function killTrees(shellPids: readonly number[]): number {
-  if (shellPids.length === 0) return 0;
-  const stats = hasProcfs ? readAllStats() : [];
   let killed = 0;
   for (const shellPid of shellPids) {
-    const snapshot = hasProcfs ? descendantsOf(shellPid, stats) : [];
-    const inGroup = new Set(stats.filter((s) => s.pgid === shellPid && s.state !== 'Z').map((s) => s.pid));
+    // Snapshot first, while the shell still holds its children; then the group; then the rest.
+    const snapshot = hasProcfs ? descendantsOf(shellPid) : [];
+    const groupAlive = groupExists(shellPid);
     killGroup(shellPid);
-    killPid(shellPid);
-    killed += Math.max(inGroup.size, 1);
-    // Members of the group were counted above; count the ones that had left it.
-    for (const pid of snapshot) if (killPid(pid) && !inGroup.has(pid)) killed++;
+    if (killPid(shellPid) || groupAlive) killed++;
+    for (const pid of snapshot) if (killPid(pid)) killed++;
   }
   return killed;
 }

@@ -53,8 +53,63 @@ export function readAllStats(): ProcStat[] {
   return stats;
 }
 
-/** Every live descendant of `root` (not `root` itself), by walking parent links once. */
-export function descendantsOf(root: number, stats: readonly ProcStat[] = readAllStats()): number[] {
+/**
+ * The kernel's own list of a process's children (`/proc/PID/task/TID/children`, one file
+ * per thread), or undefined where the kernel lacks it (CONFIG_PROC_CHILDREN).
+ */
+function childrenOf(pid: number): number[] | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !hasChildrenFiles) return undefined;
+      continue; // the thread or the process ended meanwhile
+    }
+    for (const word of text.split(' ')) if (word !== '' && word !== '\n') children.push(Number(word));
+  }
+  return children;
+}
+
+const hasChildrenFiles: boolean = (() => {
+  try {
+    readFileSync(`/proc/${process.pid}/task/${process.pid}/children`);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Every live descendant of `root` (not `root` itself). Walks only the tree, through the
+ * kernel's children lists (~0.1 ms), instead of reading every process on the host (~20 ms
+ * with a few hundred processes under load); falls back to one full scan where the kernel
+ * has no children lists.
+ */
+export function descendantsOf(root: number): number[] {
+  if (hasChildrenFiles) {
+    const found: number[] = [];
+    const stack = [root];
+    while (stack.length > 0) {
+      for (const child of childrenOf(stack.pop()!) ?? []) {
+        found.push(child);
+        stack.push(child);
+      }
+    }
+    return found;
+  }
+  return descendantsFromStats(root, readAllStats());
+}
+
+/** The same walk over a full scan of the process table, by parent links. */
+export function descendantsFromStats(root: number, stats: readonly ProcStat[]): number[] {
   const children = new Map<number, number[]>();
   for (const s of stats) {
     const list = children.get(s.ppid);
