@@ -3,7 +3,7 @@
  * worker thread, so a flood of output or a burst of forks costs this thread, never the HTTP one.
  */
 import { setPriority } from 'node:os';
-import { threadId, workerData, parentPort } from 'node:worker_threads';
+import { workerData, parentPort } from 'node:worker_threads';
 import type { ProbeResult, ProbeTask } from '../src/probe/result.js';
 import { PidTable } from '../src/probe/pid-table.js';
 import { EscapeeSweeper } from './escapee-sweeper.js';
@@ -37,7 +37,7 @@ export default async function probeTask(task: ProbeTask): Promise<ProbeResult> {
   try {
     return await runProbe(task, {
       onSpawn: (pid) => {
-        table?.set(task.slot, pid, threadId);
+        table?.set(task.slot, pid);
         void injectFault(task.fault, 'after-spawn');
       },
       onSettled: (cookie) => sweeper.add(cookie),

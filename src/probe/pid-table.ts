@@ -1,39 +1,44 @@
 /**
  * A table in shared memory where each worker publishes, per probe slot, the pid of the shell
- * it is running (which is also its process group id) and its own thread id. The main thread
- * reads it only when a worker stops answering or the server drains: it can then kill the
- * right process groups and terminate the right thread without asking the worker anything.
+ * it is running (which is also its process group id) and when it spawned (so that the
+ * backstop counts the budget from the spawn, not from a queue). The main thread reads it
+ * only when a worker stops answering or the server drains: it can then kill the right
+ * process groups without asking the worker anything.
  */
-const FIELDS = 2;
 
 export class PidTable {
-  readonly #cells: Int32Array;
+  readonly #pids: Int32Array;
+  /** Epoch ms of each slot's spawn; written before the pid, whose atomic store publishes it. */
+  readonly #spawnedAt: Float64Array;
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    this.#cells = new Int32Array(buffer);
+    const slots = buffer.byteLength / (Int32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT);
+    this.#spawnedAt = new Float64Array(buffer, 0, slots);
+    this.#pids = new Int32Array(buffer, slots * Float64Array.BYTES_PER_ELEMENT, slots);
   }
 
   static create(slots: number): PidTable {
-    return new PidTable(new SharedArrayBuffer(Math.max(1, slots) * FIELDS * Int32Array.BYTES_PER_ELEMENT));
+    const n = Math.max(1, slots);
+    return new PidTable(new SharedArrayBuffer(n * (Int32Array.BYTES_PER_ELEMENT + Float64Array.BYTES_PER_ELEMENT)));
   }
 
-  set(slot: number, pid: number, threadId: number): void {
-    Atomics.store(this.#cells, slot * FIELDS + 1, threadId);
-    Atomics.store(this.#cells, slot * FIELDS, pid);
+  set(slot: number, pid: number): void {
+    this.#spawnedAt[slot] = Date.now();
+    Atomics.store(this.#pids, slot, pid);
   }
 
   clear(slot: number): void {
-    Atomics.store(this.#cells, slot * FIELDS, 0);
+    Atomics.store(this.#pids, slot, 0);
   }
 
-  /** The shell pid and thread of the run in `slot`, or undefined when none is running. */
-  get(slot: number): { pid: number; threadId: number } | undefined {
-    const pid = Atomics.load(this.#cells, slot * FIELDS);
+  /** The shell pid of the run in `slot` and when it spawned, or undefined when none is running. */
+  get(slot: number): { pid: number; spawnedAt: number } | undefined {
+    const pid = Atomics.load(this.#pids, slot);
     if (pid === 0) return undefined;
-    return { pid, threadId: Atomics.load(this.#cells, slot * FIELDS + 1) };
+    return { pid, spawnedAt: this.#spawnedAt[slot]! };
   }
 
   get slots(): number {
-    return this.#cells.length / FIELDS;
+    return this.#pids.length;
   }
 }

@@ -33,6 +33,8 @@ export interface PoolEvents {
 }
 
 const DEFAULT_BACKSTOP_GRACE_MS = 1000;
+/** How long a run may wait for a thread to start it before the main thread steps in. */
+const MAX_UNSTARTED_MS = 5000;
 /** Enough for every probe's last run plus those of a busy second; a sweep reads each at once. */
 const RECENT_COOKIES = 256;
 
@@ -50,6 +52,7 @@ export class ProbePool {
   readonly #running = new Map<number, string>();
   /** Cookies of runs that ended lately, whose escapee sweep a worker may not have done yet. */
   readonly #recent: string[] = [];
+  readonly #terminated = new WeakSet<Worker>();
   readonly #ready: Promise<void>;
   #isReady = false;
   #destroyed = false;
@@ -114,6 +117,8 @@ export class ProbePool {
 
     return new Promise<ProbeResult>((resolve) => {
       let settled = false;
+      let rescuing = false;
+      let backstop: NodeJS.Timeout | undefined;
       const settle = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
@@ -123,46 +128,58 @@ export class ProbePool {
         if (this.#recent.length > RECENT_COOKIES) this.#recent.shift();
         resolve(result);
       };
-      const backstop = setTimeout(() => {
-        const killed = this.#rescue(request.slot, cookie, true);
-        settle(unknownResult(startedAt, 'worker unresponsive', killed));
-      }, request.timeoutMs + this.#graceMs);
+      // The backstop counts from the spawn the worker published, so that a run that waited
+      // for a starved thread is not mistaken for a wedged one; a run that never spawns is
+      // given MAX_UNSTARTED_MS before the main thread looks for a wedged thread.
+      const check = () => {
+        const entry = this.#table.get(request.slot);
+        const deadline = entry ? entry.spawnedAt + request.timeoutMs + this.#graceMs : startedAt + request.timeoutMs + MAX_UNSTARTED_MS;
+        const wait = deadline - Date.now();
+        if (wait > 0) {
+          backstop = setTimeout(check, wait);
+          return;
+        }
+        rescuing = true; // the thread's termination rejects the task: that is not the reason
+        void this.#rescue(request.slot, cookie).then((killed) => settle(unknownResult(startedAt, 'worker unresponsive', killed)));
+      };
+      backstop = setTimeout(check, request.timeoutMs + this.#graceMs);
 
       this.#piscina.run(task).then(settle, (err: Error) => {
-        if (settled) return;
-        const killed = this.#rescue(request.slot, cookie, false);
+        if (settled || rescuing) return;
+        const killed = this.#killRun(request.slot, cookie);
         settle(unknownResult(startedAt, this.#destroyed ? 'pool closed' : `worker failed: ${oneLine(err)}`, killed));
       });
     });
   }
 
-  /**
-   * Kills, from the main thread, the tree of the run in `slot` (by the pid its worker
-   * published) and anything carrying its cookie; with `terminate`, also ends the thread.
-   */
-  #rescue(slot: number, cookie: string, terminate: boolean): number {
+  /** Kills, from the main thread, the tree of the run in `slot` (by the pid its worker published) and its cookie's escapees. */
+  #killRun(slot: number, cookie: string): number {
     const entry = this.#table.get(slot);
     this.#table.clear(slot);
-    let killed = entry ? killTree(entry.pid) : 0;
-    killed += sweepCookies(new Set([cookie]));
-    if (terminate) {
-      const threads = entry
-        ? this.#piscina.threads.filter((t) => t.threadId === entry.threadId)
-        : []; // never spawned: the thread that holds it is found by its event loop instead
-      for (const thread of threads) this.#terminate(thread, 'worker unresponsive');
-      if (threads.length === 0) {
-        void findWedgedThreads(this.#piscina.threads).then((wedged) => {
-          for (const thread of wedged) this.#terminate(thread, 'worker unresponsive');
-        });
-      }
-    }
+    const killed = (entry ? killTree(entry.pid) : 0) + sweepCookies(new Set([cookie]));
     if (killed > 0) this.events.onProcessesKilled?.(killed);
     return killed;
   }
 
-  #terminate(thread: Worker, reason: string): void {
+  /**
+   * A run its worker did not answer in time: kill its tree now (the budget is a hard limit),
+   * then terminate only threads that are really wedged, that is busy without pause, so that
+   * a thread that is merely starved of CPU does not take every other probe's run down with it.
+   */
+  async #rescue(slot: number, cookie: string): Promise<number> {
+    const killed = this.#killRun(slot, cookie);
+    const wedged = await findWedgedThreads(this.#piscina.threads);
+    // Settle only once the wedged threads are gone: until then piscina could hand the
+    // probe's next run to the very thread being terminated.
+    await Promise.all(wedged.map((thread) => this.#terminate(thread, 'worker unresponsive')));
+    return killed;
+  }
+
+  async #terminate(thread: Worker, reason: string): Promise<void> {
+    if (this.#terminated.has(thread)) return; // several stuck runs may point at one thread
+    this.#terminated.add(thread);
     this.events.onWorkerReplaced?.(reason);
-    void thread.terminate();
+    await thread.terminate();
   }
 
   /** Drain: kill every running probe's tree at once, from the main thread, without asking workers. */
