@@ -17,11 +17,15 @@ import { readFile, readdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, httpGet, pollUntil, startServer, type RunningServer } from './helpers/server.js';
+import { CLI, attachServer, httpGet, pollUntil, startServer, type RunningServer } from './helpers/server.js';
 import { killMatching, livePidsMatching, uniqueSleep } from './helpers/procs.js';
 
-/** Other probes must keep answering within this (timings belong to benchmarks). */
-const CONTROL_BOUND_MS = 500;
+/**
+ * Other probes must keep answering within this. Generous on purpose (timings belong to
+ * benchmarks): a main thread blocked by a probe would show seconds, while three hostile cases
+ * at once under coverage on a shared 2-core machine were seen at 550 ms.
+ */
+const CONTROL_BOUND_MS = 1000;
 
 // ---------------------------------------------------------------------------------------
 // /proc helpers local to this file (test/helpers is owned elsewhere)
@@ -304,53 +308,13 @@ async function afterGc(server: RunningServer): Promise<{ rssKb: number; heapUsed
  * every child a test spawns, and its instrumentation costs memory of its own (13% RSS growth
  * over the runs below, against 3% without). `env -u NODE_OPTIONS` runs the server as shipped.
  */
-async function startUninstrumented(args: string[], env: Record<string, string>): Promise<RunningServer> {
+function startUninstrumented(args: string[], env: Record<string, string>): Promise<RunningServer> {
   const settings = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const proc = spawn('env', ['-u', 'NODE_OPTIONS', ...settings, process.execPath, CLI, '--port', '0', '--address', '127.0.0.1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logs.push(entry);
-          if (typeof entry.port === 'number') resolve(entry.port);
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    proc,
-    port,
-    logs,
-    stderr: () => stderr,
-    get: (path, headers = {}, method = 'GET') => httpGet(port, path, headers, method),
-    exited,
-    async kill() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        await exited;
-      }
-    },
-  };
+  return attachServer(proc);
 }
 
 t.test('exits non-zero 1,000 times at --period 10ms → 503 throughout, RSS flat, one log line for one state change', async (t) => {

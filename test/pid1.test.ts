@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, httpGet } from './helpers/server.js';
+import { CLI, httpGet, watchServer } from './helpers/server.js';
 import { killMatching, uniqueSleep, waitFor } from './helpers/procs.js';
 
 // The container's PID 1 duty, simulated as DESIGN §6 says: `unshare --pid --fork --mount-proc`
@@ -125,12 +125,7 @@ async function startInNamespace(command: string[]): Promise<Namespace> {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // a process group of its own, for cleanup
   });
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buffered = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    unshare.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const { logs, stderr, port: logged, exited } = watchServer(unshare);
   let init: number | undefined;
   let ns: string | undefined;
   const destroy = async () => {
@@ -151,29 +146,13 @@ async function startInNamespace(command: string[]): Promise<Namespace> {
     }
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      unshare.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) !== -1) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          try {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            logs.push(entry);
-            if (typeof entry.port === 'number') resolve(entry.port);
-          } catch {
-            /* not JSON */
-          }
-        }
-      });
-      unshare.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      void exited.then(({ code, signal }) => reject(new Error(`exited (${code ?? signal}) before listening: ${stderr}`)));
-      setTimeout(() => reject(new Error(`no port logged within 10s: ${stderr}`)), 10_000).unref();
-    });
+    const port = await Promise.race([
+      logged,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no port logged within 10s: ${stderr()}`)), 10_000).unref()),
+    ]);
     init = await waitFor(() => childrenOf(unshare.pid!)[0]?.pid, 5000);
     ns = await waitFor(() => pidNamespaceOf(init!), 5000);
-    return { unshare, port, logs, init, ns, exited, stderr: () => stderr, destroy };
+    return { unshare, port, logs, init, ns, exited, stderr, destroy };
   } catch (err) {
     await destroy();
     throw err;

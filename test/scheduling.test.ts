@@ -39,7 +39,7 @@ t.test('several probes start staggered over min(period, 1s)', async (t) => {
   const server = await startServer([...args, '-period', '800ms']);
   t.teardown(() => server.kill());
   for (const i of [0, 1, 2, 3]) await pollUntil(server, `/p${i}`, (r) => r.status === 200);
-  const firsts = [];
+  const firsts: number[] = [];
   for (const i of [0, 1, 2, 3]) {
     const runs = await history(server, `/p${i}`);
     firsts.push(Date.parse(runs[runs.length - 1]!.startedAt));

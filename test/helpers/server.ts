@@ -30,21 +30,34 @@ export interface HttpReply {
  * Starts the real CLI (built into dist/ by `npm test`'s pretest) on 127.0.0.1 with an
  * ephemeral port, and resolves once it logs the port it is listening on.
  */
-export async function startServer(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+export function startServer(args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [CLI, '--port', '0', '--address', '127.0.0.1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
     detached: true, // its own process group, so that cleanup can take everything with it
   });
+  return attachServer(proc);
+}
+
+export interface ServerOutput {
+  /** Every JSON log line so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  stderr(): string;
+  /** Resolves with the port of the first log line that names one; rejects if the process exits first. */
+  readonly port: Promise<number>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Collects a server process's JSON log lines (stdout) and stderr. */
+export function watchServer(proc: ChildProcess): ServerOutput {
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
   let buffered = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (chunk: string) => {
+  const port = new Promise<number>((resolve, reject) => {
+    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) !== -1) {
@@ -59,15 +72,21 @@ export async function startServer(args: string[], env: Record<string, string> = 
         }
       }
     });
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => (stderr += chunk));
+    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     void exited.then(({ code }) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
   });
+  return { logs, stderr: () => stderr, port, exited };
+}
+
+/** A RunningServer around a spawned CLI process (detached, so that its group can be killed). */
+export async function attachServer(proc: ChildProcess): Promise<RunningServer> {
+  const { logs, stderr, port: portPromise, exited } = watchServer(proc);
+  const port = await portPromise;
   return {
     proc,
     port,
     logs,
-    stderr: () => stderr,
+    stderr,
     get: (path, headers = {}, method = 'GET') => httpGet(port, path, headers, method),
     exited,
     async kill() {
