@@ -7,7 +7,7 @@
  * `budgets` gives some commands their own budget (the CLI has one --timeout for all probes):
  * a bench-only wrapper of ProbePool.prototype.run, which startApp's pool inherits.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startDelayMonitor } from './event-loop-delay.mjs';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { parseCommandLine } from '../../../dist/src/config/parse.js';
@@ -16,7 +16,6 @@ import { ProbePool } from '../../../dist/src/probe/pool.js';
 import { Scheduler } from '../../../dist/src/probe/scheduler.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
-const RESOLUTION_MS = 10;
 
 // ------------------------------------------------------------------ bench-only instrumentation
 const runs = { total: 0, timedOut: 0, unknown: 0, byCommand: {} };
@@ -59,8 +58,7 @@ const app = await startApp(outcome.config, {
   ...(options.nice === undefined ? {} : { niceIncrement: options.nice }),
 });
 
-const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-histogram.enable();
+const delay = startDelayMonitor();
 
 function procCpu() {
   const f = readFileSync('/proc/self/stat', 'latin1');
@@ -71,18 +69,17 @@ let mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), run
 
 process.on('message', async (message) => {
   if (message.type === 'start') {
-    histogram.reset();
+    delay.reset();
     mark = { t: performance.now(), cpu: process.cpuUsage(), proc: procCpu(), runs: { ...runs }, lags: lags.length, durations: durations.length };
     process.send({ id: message.id });
   } else if (message.type === 'stop') {
     const seconds = (performance.now() - mark.t) / 1000;
     const cpu = process.cpuUsage(mark.cpu);
     const proc = procCpu();
-    const ms = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
     process.send({
       id: message.id,
       seconds,
-      eld: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), count: histogram.count, resolutionMs: RESOLUTION_MS },
+      eld: delay.summary(),
       // Whole process (all threads), and the probe processes it has reaped, in % of one core.
       cpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
       childCpuPct: ((proc.children - mark.proc.children) / seconds) * 100,
@@ -97,7 +94,7 @@ process.on('message', async (message) => {
       threads: app.pool.threadCount,
     });
   } else if (message.type === 'exit') {
-    histogram.disable();
+    delay.stop();
     await app.drain('bench');
     process.send({ id: message.id }, () => process.exit(0));
   }

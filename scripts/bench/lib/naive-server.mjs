@@ -7,11 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startDelayMonitor } from './event-loop-delay.mjs';
 import { readFileSync } from 'node:fs';
 
 const options = JSON.parse(process.argv[2]);
-const RESOLUTION_MS = 10;
 const maxOutput = options.maxOutput ?? 10240;
 const last = new Map();
 const children = new Set();
@@ -83,8 +82,7 @@ const server = createServer((req, res) => {
   res.end(body);
 });
 
-const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-histogram.enable();
+const delay = startDelayMonitor();
 function childCpu() {
   const f = readFileSync('/proc/self/stat', 'latin1');
   const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -93,17 +91,16 @@ function childCpu() {
 let mark = { t: performance.now(), cpu: process.cpuUsage(), children: childCpu(), runs: 0 };
 process.on('message', (message) => {
   if (message.type === 'start') {
-    histogram.reset();
+    delay.reset();
     mark = { t: performance.now(), cpu: process.cpuUsage(), children: childCpu(), runs: runs.total };
     process.send({ id: message.id });
   } else if (message.type === 'stop') {
     const seconds = (performance.now() - mark.t) / 1000;
     const cpu = process.cpuUsage(mark.cpu);
-    const ms = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
     process.send({
       id: message.id,
       seconds,
-      eld: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), count: histogram.count, resolutionMs: RESOLUTION_MS },
+      eld: delay.summary(),
       cpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
       childCpuPct: ((childCpu() - mark.children) / seconds) * 100,
       runs: runs.total - mark.runs,
