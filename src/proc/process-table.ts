@@ -126,9 +126,3 @@ export function descendantsFromStats(root: number, stats: readonly ProcStat[]): 
   }
   return found;
 }
-
-/** True when the process exists and is not a zombie (a zombie is dead; only its parent's wait is missing). */
-export function isAlive(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
-}

@@ -22,7 +22,3 @@ export function verdictOf(state: ProbeState, now: number, latencyMs: number): Ve
   if (ageMs > latencyMs) return { kind: 'stale', ageMs };
   return { kind: 'ok' };
 }
-
-export function isServing(verdict: Verdict): boolean {
-  return verdict.kind === 'ok';
-}
