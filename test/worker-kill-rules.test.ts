@@ -114,3 +114,16 @@ t.test('stdout and stderr share one buffer, invalid UTF-8 becomes U+FFFD', async
   t.match(result.output, /err\n/);
   t.match(result.output, /\uFFFD/);
 });
+
+t.test('a shell that exits just before its budget keeps its own exit status, even while an escapee writes on', async (t) => {
+  const s = uniqueSleep(0);
+  t.teardown(() => killMatching(s));
+  // The escapee keeps the pipe busy through the budget; the shell exits 3 at ~200 ms of 300.
+  const tk = task(`(setsid sh -c 'while :; do echo x; sleep ${s}; done' &); sleep 0.2; exit 3`, 300);
+  const result = await runProbe(tk);
+  t.equal(result.timedOut, false, 'not reported as timed out');
+  t.equal(result.exitCode, 3);
+  t.equal(result.status, 'failure');
+  sweepCookies(new Set([tk.cookie]));
+  t.same(await waitGone(s), [], 'the escapee was swept');
+});

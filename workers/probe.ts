@@ -34,15 +34,19 @@ parentPort?.postMessage({ type: 'ready' });
 
 export default async function probeTask(task: ProbeTask): Promise<ProbeResult> {
   await injectFault(task.fault, 'before-spawn');
+  let shell: number | undefined;
   try {
     return await runProbe(task, {
       onSpawn: (pid) => {
+        shell = pid;
         table?.set(task.slot, pid);
         void injectFault(task.fault, 'after-spawn');
       },
+      // Reaped: the pid may be reused from now on, so the main thread must not kill by it.
+      onExit: (pid) => table?.clear(task.slot, pid),
       onSettled: (cookie) => sweeper.add(cookie),
     });
   } finally {
-    table?.clear(task.slot);
+    if (shell !== undefined) table?.clear(task.slot, shell);
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { hasProcfs } from '../src/proc/process-table.js';
 import { killGroupLeftovers, killTree } from '../src/proc/kill-tree.js';
+import { killGroup } from '../src/proc/signal.js';
 import { COOKIE_VARIABLE } from '../src/proc/escapee-sweep.js';
 import type { ProbeResult, ProbeTask } from '../src/probe/result.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -9,6 +10,8 @@ import { treeKillFallback } from './kill-tree-fallback.js';
 export interface RunHooks {
   /** Called once the shell exists, with its pid (= its process group id). */
   onSpawn?(pid: number): void;
+  /** Called when the shell has exited and been reaped: from then on its pid may be reused. */
+  onExit?(pid: number): void;
   /** Called after the result is settled, with the run's cookie, to sweep escapees off the result path. */
   onSettled?(cookie: string): void;
 }
@@ -87,7 +90,11 @@ export function runProbe(task: ProbeTask, hooks: RunHooks = {}): Promise<ProbeRe
     });
 
     child.once('exit', (code, signal) => {
+      if (pid !== undefined) hooks.onExit?.(pid);
       if (settled || pid === undefined) return;
+      // The shell is reaped: its pid is no longer ours, so the budget must not kill by it.
+      // The pipe grace below has its own cap.
+      clearTimeout(budget);
       // Never wait for 'close': a background child can hold stdout for ever. Kill what is
       // left of the group (it would also hold the pipe), then give the pipes a moment.
       killed += killGroupLeftovers(pid);
@@ -119,7 +126,8 @@ export function runProbe(task: ProbeTask, hooks: RunHooks = {}): Promise<ProbeRe
 
 function killWholeTree(pid: number): number {
   if (hasProcfs) return killTree(pid);
-  const killed = killTree(pid);
-  treeKillFallback(pid);
-  return killed;
+  // Without /proc: walk with `ps` first, while the shell still holds its children, and kill
+  // the group only then (killing the shell first would reparent them out of the walk).
+  treeKillFallback(pid, () => killGroup(pid));
+  return 1;
 }

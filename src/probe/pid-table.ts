@@ -27,8 +27,10 @@ export class PidTable {
     Atomics.store(this.#pids, slot, pid);
   }
 
-  clear(slot: number): void {
-    Atomics.store(this.#pids, slot, 0);
+  /** Clears the slot if it still holds `pid` (a later run of the probe may have replaced it). */
+  clear(slot: number, pid?: number): void {
+    if (pid === undefined) Atomics.store(this.#pids, slot, 0);
+    else Atomics.compareExchange(this.#pids, slot, pid, 0);
   }
 
   /** The shell pid of the run in `slot` and when it spawned, or undefined when none is running. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
-import { killTree, killTrees } from '../proc/kill-tree.js';
-import { sweepCookies } from '../proc/escapee-sweep.js';
+import { killTrees } from '../proc/kill-tree.js';
+import { carriesCookie, sweepCookies } from '../proc/escapee-sweep.js';
 import { PidTable } from './pid-table.js';
 import { type ProbeResult, type ProbeTask, type WorkerFault, unknownResult } from './result.js';
 import { findWedgedThreads } from './wedged-threads.js';
@@ -32,6 +32,8 @@ export interface PoolEvents {
   onWorkerReplaced?(reason: string): void;
 }
 
+/** Default nice increment for worker threads: the HTTP thread wins the CPU under contention (BENCHMARKS.md). */
+export const DEFAULT_NICE_INCREMENT = 10;
 const DEFAULT_BACKSTOP_GRACE_MS = 1000;
 /** How long a run may wait for a thread to start it before the main thread steps in. */
 const MAX_UNSTARTED_MS = 5000;
@@ -41,9 +43,9 @@ const RECENT_COOKIES = 256;
 /**
  * The main thread's side of the worker pool (after piscina's own split of main and worker
  * side). `run` never rejects: a broken worker becomes an `unknown` result. Every run has a
- * backstop at budget + 1 s: if the worker has not answered by then, the main thread kills
- * the run's process tree by the pid the worker published, and terminates that thread, which
- * piscina replaces.
+ * backstop at spawn + budget + 1 s: if the worker has not answered by then, the main thread
+ * kills the run's process tree by the pid the worker published, and terminates the threads
+ * it finds wedged, which piscina replaces.
  */
 export class ProbePool {
   readonly #piscina: Piscina<ProbeTask, ProbeResult>;
@@ -98,7 +100,10 @@ export class ProbePool {
     if (this.#destroyed || this.#isReady) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    return Promise.race([this.#ready, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([this.#ready, timeout]).finally(() => {
+      clearTimeout(timer);
+      this.#isReady = true; // waited once: later runs queue in piscina instead of waiting again
+    });
   }
 
   get threadCount(): number {
@@ -140,7 +145,10 @@ export class ProbePool {
           return;
         }
         rescuing = true; // the thread's termination rejects the task: that is not the reason
-        void this.#rescue(request.slot, cookie).then((killed) => settle(unknownResult(startedAt, 'worker unresponsive', killed)));
+        void this.#rescue(request.slot, cookie).then(
+          (killed) => settle(unknownResult(startedAt, 'worker unresponsive', killed)),
+          () => settle(unknownResult(startedAt, 'worker unresponsive')),
+        );
       };
       backstop = setTimeout(check, request.timeoutMs + this.#graceMs);
 
@@ -154,9 +162,7 @@ export class ProbePool {
 
   /** Kills, from the main thread, the tree of the run in `slot` (by the pid its worker published) and its cookie's escapees. */
   #killRun(slot: number, cookie: string): number {
-    const entry = this.#table.get(slot);
-    this.#table.clear(slot);
-    const killed = (entry ? killTree(entry.pid) : 0) + sweepCookies(new Set([cookie]));
+    const killed = this.#killTable(new Map([[slot, cookie]])) + sweepCookies(new Set([cookie]));
     if (killed > 0) this.events.onProcessesKilled?.(killed);
     return killed;
   }
@@ -184,26 +190,37 @@ export class ProbePool {
 
   /** Drain: kill every running probe's tree at once, from the main thread, without asking workers. */
   killRunning(): number {
+    return this.#killTable(new Map(this.#running)) + sweepCookies(new Set(this.#running.values()));
+  }
+
+  /**
+   * Kills the trees of the given runs (slot → cookie) by the shell pids the workers published,
+   * each only if that pid still carries the run's cookie: a reaped shell's pid may be reused.
+   */
+  #killTable(runs: ReadonlyMap<number, string>): number {
     const shells: number[] = [];
-    for (let slot = 0; slot < this.#table.slots; slot++) {
+    for (const [slot, cookie] of runs) {
       const entry = this.#table.get(slot);
-      if (entry) shells.push(entry.pid);
+      if (!entry) continue;
+      if (carriesCookie(entry.pid, cookie)) shells.push(entry.pid);
+      this.#table.clear(slot, entry.pid);
     }
-    return killTrees(shells) + sweepCookies(new Set(this.#running.values()));
+    return killTrees(shells);
   }
 
   /**
    * Terminates the worker threads, then cleans up after them from the main thread: a run
    * dispatched just before the drain may have spawned after killRunning(), and a worker's
    * batched escapee sweep dies with it. So kill what the pid table still lists, and sweep
-   * the cookies of every run in flight or recently ended.
+   * the cookies of every run in flight or recently ended, once.
    */
   async destroy(): Promise<number> {
     if (this.#destroyed) return 0;
     this.#destroyed = true;
-    const cookies = new Set([...this.#running.values(), ...this.#recent]);
+    const running = new Map(this.#running);
+    const cookies = new Set([...running.values(), ...this.#recent]);
     await this.#piscina.destroy();
-    return this.killRunning() + sweepCookies(cookies);
+    return this.#killTable(running) + sweepCookies(cookies);
   }
 }
 

@@ -23,6 +23,14 @@ export function sweepCookies(cookies: ReadonlySet<string>): number {
   return killed;
 }
 
+/**
+ * Whether `pid` is still the process of the run with this cookie: a guard against pid reuse
+ * before the main thread kills by a pid a worker published. Without /proc, trust the pid.
+ */
+export function carriesCookie(pid: number, cookie: string): boolean {
+  return !hasProcfs || readCookie(pid) === cookie;
+}
+
 function readCookie(pid: number): string | undefined {
   let environ: Buffer;
   try {
