@@ -8,7 +8,7 @@ import { createLivenessCheck } from './lifecycle/liveness.js';
 import { assertShellAvailable, pid1Warning } from './lifecycle/preflight.js';
 import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/registry.js';
-import { ProbePool } from './probe/pool.js';
+import { DEFAULT_NICE_INCREMENT, ProbePool } from './probe/pool.js';
 import { Scheduler } from './probe/scheduler.js';
 import { StateStore } from './state/store.js';
 import { VERSION } from './version.js';
@@ -29,8 +29,6 @@ export interface App {
   drain(reason: string): Promise<void>;
 }
 
-/** Default nice increment for probe workers: the HTTP thread wins the CPU under contention. */
-export const DEFAULT_NICE_INCREMENT = 10;
 
 /** The composition root: builds state, pool, scheduler and server from a Config, and starts them. */
 export async function startApp(config: Config, options: AppOptions): Promise<App> {

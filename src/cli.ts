@@ -1,31 +1,38 @@
 #!/usr/bin/env node
 /**
  * The command line: parse, then either print help/version, run --once, or serve. Kept thin;
- * the work is in config/, app.ts and once.ts.
+ * the work is in config/, app.ts and once.ts (imported only when needed, so that --help and
+ * usage errors do not load the pool, the server and prom-client).
  */
-import { parseCommandLine } from './config/parse.js';
+import { parseCommandLine, type ParseOutcome } from './config/parse.js';
 import { StartupError, UsageError } from './config/usage-error.js';
-import { startApp } from './app.js';
-import { ShutdownSignals } from './lifecycle/signals.js';
+import { ShutdownSignals, exitCodeFor } from './lifecycle/signals.js';
 import { createLogger } from './log/logger.js';
-import { runOnce } from './once.js';
 import { VERSION } from './version.js';
 
-// First, so that a SIGTERM during start-up is not lost: the drain starts as soon as it can.
-const signals = new ShutdownSignals((code) => process.exit(code));
+/** Kills every running probe tree from this thread; set once a pool exists. Used before any hard exit. */
+let killRunning: () => number = () => 0;
 
-function fail(code: number, message: string): never {
-  process.stderr.write(`exechealthz: ${message}\n`);
+function exitNow(code: number): never {
+  killRunning(); // never leave probe processes behind, whatever the way out
   process.exit(code);
 }
 
+// First, so that a SIGTERM during start-up is not lost: the drain starts as soon as it can.
+const signals = new ShutdownSignals((code) => exitNow(code));
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`exechealthz: ${message}\n`);
+  exitNow(code);
+}
+
 async function main(): Promise<void> {
-  let outcome;
+  let outcome: ParseOutcome;
   try {
     outcome = parseCommandLine(process.argv.slice(2), VERSION);
   } catch (err) {
-    if (err instanceof UsageError) fail(2, `${err.message} (see --help)`);
-    throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    fail(2, `${err instanceof UsageError ? message : `invalid arguments: ${message}`} (see --help)`);
   }
   if (outcome.kind !== 'run') {
     process.stdout.write(`${outcome.text}\n`);
@@ -34,22 +41,29 @@ async function main(): Promise<void> {
   const config = outcome.config;
 
   if (config.once) {
-    const logger = createLogger(config.logLevel, 2);
-    process.exit(await runOnce(config, logger, (text) => process.stdout.write(text)));
+    const { runOnce } = await import('./once.js');
+    // A signal stops --once at once: kill the running trees, exit 128 + signal.
+    signals.onShutdown((reason) => exitNow(exitCodeFor(reason as NodeJS.Signals)));
+    const status = await runOnce(config, createLogger(config.logLevel, 2), (text) => process.stdout.write(text), (pool) => {
+      killRunning = () => pool.killRunning();
+    });
+    process.exit(status);
   }
 
+  const { startApp } = await import('./app.js');
   const logger = createLogger(config.logLevel);
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
-    process.exit(1);
+    exitNow(1);
   });
   const app = await startApp(config, { logger, requestShutdown: (reason) => signals.request(reason) });
+  killRunning = () => app.pool.killRunning();
   signals.onShutdown((reason) => {
     app.drain(reason).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'drain failed');
-        process.exit(1);
+        exitNow(1);
       },
     );
   });

@@ -2,21 +2,26 @@ import type { Config } from './config/config.js';
 import { probeJson } from './http/probe-json.js';
 import { assertShellAvailable } from './lifecycle/preflight.js';
 import type { Logger } from './log/logger.js';
-import { ProbePool } from './probe/pool.js';
+import { DEFAULT_NICE_INCREMENT, ProbePool } from './probe/pool.js';
 import { Scheduler } from './probe/scheduler.js';
 import { StateStore } from './state/store.js';
 import { verdictOf } from './state/verdict.js';
-import { DEFAULT_NICE_INCREMENT } from './app.js';
 
 /**
  * --once: every probe once, through the same pool and kill rules, one line each on stdout
  * (`[+]/healthz ok`, `[-]/dns failed: exit status 1`, as /readyz?verbose), or one JSON
  * document with --json. Returns the exit status: 0 when all succeeded, 1 otherwise.
  */
-export async function runOnce(config: Config, logger: Logger, write: (text: string) => void): Promise<number> {
+export async function runOnce(
+  config: Config,
+  logger: Logger,
+  write: (text: string) => void,
+  onPool: (pool: ProbePool) => void = () => {},
+): Promise<number> {
   assertShellAvailable();
   const store = new StateStore(config);
   const pool = new ProbePool({ workers: config.workers, slots: config.probes.length, niceIncrement: DEFAULT_NICE_INCREMENT });
+  onPool(pool);
   try {
     const scheduler = new Scheduler(config.probes, config, pool, { onResult: () => {} });
     const results = await scheduler.runOnce();

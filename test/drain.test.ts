@@ -1,6 +1,7 @@
 import t from 'tap';
 import { connect, type Socket } from 'node:net';
-import { startServer } from './helpers/server.js';
+import { spawn } from 'node:child_process';
+import { CLI, startServer } from './helpers/server.js';
 import { killMatching, livePidsMatching, uniqueSleep, waitFor, waitGone } from './helpers/procs.js';
 import { ShutdownSignals, exitCodeFor } from '../src/lifecycle/signals.js';
 
@@ -109,4 +110,34 @@ t.test('ShutdownSignals: a request before the handler exists is kept; a second s
   await waitFor(() => exits.length === 1);
   t.same(exits, [130]);
   t.equal(exitCodeFor('SIGTERM'), 143);
+});
+
+t.test('ShutdownSignals: after /quit, the first real signal does not cut the drain short', async (t) => {
+  const exits: number[] = [];
+  const signals = new ShutdownSignals((code) => exits.push(code));
+  t.teardown(() => {
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
+  });
+  const seen: string[] = [];
+  signals.onShutdown((reason) => seen.push(reason));
+  signals.request('/quit');
+  process.kill(process.pid, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(exits, [], 'no hard exit');
+  t.same(seen, ['/quit'], 'one drain');
+  process.kill(process.pid, 'SIGTERM');
+  await waitFor(() => exits.length === 1);
+  t.same(exits, [143], 'a second signal does exit');
+});
+
+t.test('--once: SIGTERM kills the running probe trees and exits 143', async (t) => {
+  const s = uniqueSleep();
+  t.teardown(() => killMatching(s));
+  const proc = spawn(process.execPath, [CLI, '--once', '-cmd', `sleep ${s} & sleep ${s}`, '--timeout', '30s'], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  await waitFor(() => livePidsMatching(`sleep ${s}`).length >= 2, 10_000);
+  proc.kill('SIGTERM');
+  t.equal(await exited, 143);
+  t.same(await waitGone(s), [], 'no probe process outlived --once');
 });

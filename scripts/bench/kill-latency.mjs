@@ -7,8 +7,7 @@
  * process group from the main thread, a few runs of each kind in the same alternation.
  */
 import { spawn } from 'node:child_process';
-import { DEFAULT_NICE_INCREMENT } from '../../dist/src/app.js';
-import { ProbePool } from '../../dist/src/probe/pool.js';
+import { DEFAULT_NICE_INCREMENT, ProbePool } from '../../dist/src/probe/pool.js';
 import { alive, descendants, fmt, isMain, killLeftovers, percentile, runAlone, section, sleep, spread, verdict } from './lib/common.mjs';
 
 const RUNS = Number(process.env.BENCH_KILL_RUNS ?? 100);

@@ -4,8 +4,7 @@
  * alternating in blocks. Target: ratio ≤ 1.3.
  */
 import { spawn } from 'node:child_process';
-import { DEFAULT_NICE_INCREMENT } from '../../dist/src/app.js';
-import { ProbePool } from '../../dist/src/probe/pool.js';
+import { DEFAULT_NICE_INCREMENT, ProbePool } from '../../dist/src/probe/pool.js';
 import { fmt, isMain, medianRatio, percentile, runAlone, section, spread, verdict } from './lib/common.mjs';
 
 const RUNS = Number(process.env.BENCH_OVERHEAD_RUNS ?? 500);

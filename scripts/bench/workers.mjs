@@ -4,8 +4,7 @@
  * another probe floods 200 MB through the same pool), a burst of 100 simultaneous runs, and
  * idle RSS (from the memory benchmark: about 8 MB per thread).
  */
-import { DEFAULT_NICE_INCREMENT } from '../../dist/src/app.js';
-import { ProbePool } from '../../dist/src/probe/pool.js';
+import { DEFAULT_NICE_INCREMENT, ProbePool } from '../../dist/src/probe/pool.js';
 import { alternate, fmt, isMain, median, percentile, runAlone, section, spread } from './lib/common.mjs';
 import { measureServer } from './isolation.mjs';
 

@@ -8,10 +8,12 @@ export function exitCodeFor(signal: NodeJS.Signals): number {
 /**
  * Installs SIGTERM/SIGINT handlers from the first line of the program, so that a signal that
  * arrives before the server is listening is not lost. The first signal asks for a drain;
- * a second one, during the drain, exits at once with 128 + signal (143 for SIGTERM, 130 for SIGINT).
+ * a second signal, during the drain, exits at once with 128 + signal (143 for SIGTERM, 130
+ * for SIGINT). A drain asked for by /quit is not a signal: the first real one still drains.
  */
 export class ShutdownSignals {
   #requested: string | undefined;
+  #signalled = false;
   #handler: ((reason: string) => void) | undefined;
 
   constructor(private readonly exitNow: (code: number, signal: NodeJS.Signals) => void) {
@@ -21,10 +23,11 @@ export class ShutdownSignals {
   }
 
   #onSignal(signal: NodeJS.Signals): void {
-    if (this.#requested !== undefined) {
+    if (this.#signalled) {
       this.exitNow(exitCodeFor(signal), signal);
       return;
     }
+    this.#signalled = true;
     this.request(signal);
   }
 
