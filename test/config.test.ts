@@ -42,6 +42,12 @@ t.test('repeatable --cmd/--url pairs keep their order', async (t) => {
   );
 });
 
+t.test('a repeated single-value flag keeps its last value, as Go does', async (t) => {
+  const c = config(['--port', '1', '-port=2', '--quiet', '--quiet=false']);
+  t.equal(c.port, 2);
+  t.equal(c.logLevel, 'info');
+});
+
 t.test('the default timeout follows a short latency', async (t) => {
   t.equal(config(['--latency', '3s']).timeoutMs, 3000);
   t.equal(config(['--latency', '3s', '--timeout', '3s']).timeoutMs, 3000);

@@ -38,7 +38,18 @@ export function normalizeArgv(argv: readonly string[]): string[] {
     if (value.trim() === '') throw new UsageError(`flag --${name} needs a value, got an empty one`);
     out.push(`--${name}=${value}`);
   }
-  return out;
+  return keepLastOfSingleFlags(out);
+}
+
+/** Go's flag package lets a later `-port 2` override an earlier `-port 1`; meow would refuse. */
+function keepLastOfSingleFlags(args: readonly string[]): string[] {
+  const nameOf = (arg: string) => arg.slice(2).split('=')[0]!.replace(/^no-/, '');
+  const last = new Map<string, number>();
+  args.forEach((arg, i) => last.set(nameOf(arg), i));
+  return args.filter((arg, i) => {
+    const name = nameOf(arg) as keyof typeof FLAGS;
+    return ('multiple' in FLAGS[name] && FLAGS[name].multiple) || last.get(name) === i;
+  });
 }
 
 function parseBoolean(name: string, inline: string | undefined): boolean {
