@@ -6,13 +6,12 @@ import { noteDiscarded } from './garbage-pressure.js';
  * never blocks on a full pipe (default cap 10 KiB: the kubelet's own limit for probe output).
  */
 export class OutputBuffer {
-  readonly #kept: Buffer;
+  /** Kept chunks (copies, so that the pipe's buffers can be freed); at most `limit` bytes in all. */
+  readonly #kept: Buffer[] = [];
   #length = 0;
   #total = 0;
 
-  constructor(readonly limit: number) {
-    this.#kept = Buffer.allocUnsafe(limit);
-  }
+  constructor(readonly limit: number) {}
 
   append(chunk: Buffer): void {
     this.#total += chunk.length;
@@ -20,7 +19,7 @@ export class OutputBuffer {
     if (room < chunk.length) noteDiscarded(chunk.length - Math.max(0, room));
     if (room <= 0) return;
     const take = Math.min(room, chunk.length);
-    chunk.copy(this.#kept, this.#length, 0, take);
+    this.#kept.push(Buffer.from(chunk.subarray(0, take)));
     this.#length += take;
   }
 
@@ -34,6 +33,6 @@ export class OutputBuffer {
 
   /** Decoded as UTF-8; invalid bytes (or a character cut at the cap) become U+FFFD. */
   text(): string {
-    return new TextDecoder('utf-8', { fatal: false }).decode(this.#kept.subarray(0, this.#length));
+    return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(this.#kept, this.#length));
   }
 }

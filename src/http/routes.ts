@@ -81,8 +81,15 @@ export function buildRoutes(ctx: RouteContext): Routes {
       methods: ['GET', 'HEAD', 'POST'],
       handle: (req, res) => {
         send(req, res, 200, 'draining\n', undefined, { Connection: 'close' });
-        // Answer first, then drain: the caller learns that it worked.
-        res.once('finish', () => ctx.quit(describeClient(req)));
+        // Answer first, then drain: the caller learns that it worked. A client that hangs up
+        // before the answer is written still asked to quit.
+        let asked = false;
+        const quit = () => {
+          if (!asked) ctx.quit(describeClient(req));
+          asked = true;
+        };
+        res.once('finish', quit);
+        res.once('close', quit);
       },
     });
   }

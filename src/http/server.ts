@@ -47,7 +47,7 @@ export async function listen(server: Server, port: number, address: string, fall
     return await listenOnce(server, port, address);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (fallbackToIPv4 && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) return listenOnce(server, port, '0.0.0.0');
+    if (fallbackToIPv4 && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) return listen(server, port, '0.0.0.0', false);
     if (code === 'EADDRINUSE') throw new StartupError(`cannot listen on ${hostPort(address, port)}: address in use`);
     if (code === 'EACCES') throw new StartupError(`cannot listen on ${hostPort(address, port)}: permission denied (ports below 1024 need privileges)`);
     if (code === 'EADDRNOTAVAIL') throw new StartupError(`cannot listen on ${hostPort(address, port)}: no such address on this host`);

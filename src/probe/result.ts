@@ -27,7 +27,7 @@ export interface ProbeResult {
 
 /** What the main thread sends a worker for one run. */
 export interface ProbeTask {
-  /** Row of the shared pid table where the worker publishes the shell's pid and its thread id. */
+  /** Row of the shared pid table where the worker publishes the shell's pid and spawn time. */
   readonly slot: number;
   readonly command: string;
   readonly timeoutMs: number;

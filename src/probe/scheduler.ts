@@ -11,7 +11,7 @@ export interface ScheduleOptions {
 export interface SchedulerHooks {
   /** A run finished while the scheduler was still running. */
   onResult(index: number, result: ProbeResult): void;
-  /** How late a run started against its plan, in ms (for the scale benchmark and debug logs). */
+  /** How late a run started against its plan, in ms (the scale benchmark sets it). */
   onStart?(index: number, lagMs: number): void;
 }
 
@@ -70,10 +70,14 @@ export class Scheduler {
     this.hooks.onStart?.(probe.index, startedAt - plannedAt);
     const result = await this.#run(probe);
     if (!this.#running) return;
-    this.hooks.onResult(probe.index, result);
-    // Counted from the planned start, so timer jitter does not accumulate; a run that
-    // overran its period is followed at once, never by two at a time.
-    this.#schedule(probe, Math.max(plannedAt + this.options.periodMs, performance.now()));
+    try {
+      this.hooks.onResult(probe.index, result);
+    } finally {
+      // Counted from the planned start, so timer jitter does not accumulate; a run that
+      // overran its period is followed at once, never by two at a time. Scheduled even if
+      // publishing threw, so that a probe is never silently dropped.
+      this.#schedule(probe, Math.max(plannedAt + this.options.periodMs, performance.now()));
+    }
   }
 
   #run(probe: ProbeSpec): Promise<ProbeResult> {

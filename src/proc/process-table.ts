@@ -55,9 +55,9 @@ export function readAllStats(): ProcStat[] {
 
 /**
  * The kernel's own list of a process's children (`/proc/PID/task/TID/children`, one file
- * per thread), or undefined where the kernel lacks it (CONFIG_PROC_CHILDREN).
+ * per thread; present where the kernel has CONFIG_PROC_CHILDREN, see hasChildrenFiles).
  */
-function childrenOf(pid: number): number[] | undefined {
+function childrenOf(pid: number): number[] {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -69,8 +69,7 @@ function childrenOf(pid: number): number[] | undefined {
     let text: string;
     try {
       text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !hasChildrenFiles) return undefined;
+    } catch {
       continue; // the thread or the process ended meanwhile
     }
     for (const word of text.split(' ')) if (word !== '' && word !== '\n') children.push(Number(word));
@@ -98,7 +97,7 @@ export function descendantsOf(root: number): number[] {
     const found: number[] = [];
     const stack = [root];
     while (stack.length > 0) {
-      for (const child of childrenOf(stack.pop()!) ?? []) {
+      for (const child of childrenOf(stack.pop()!)) {
         found.push(child);
         stack.push(child);
       }

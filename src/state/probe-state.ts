@@ -32,9 +32,6 @@ export class ProbeState {
   consecutiveFailures = 0;
   consecutiveSuccesses = 0;
   readonly history = new History();
-  readonly runs: Record<RunOutcome, number> = { success: 0, failure: 0, timeout: 0, unknown: 0 };
-  truncatedRuns = 0;
-  processesKilled = 0;
 
   constructor(
     readonly spec: ProbeSpec,
@@ -46,9 +43,6 @@ export class ProbeState {
     this.last = result;
     this.lastReason = reason;
     this.history.add(result, reason);
-    this.runs[outcomeOf(result)]++;
-    if (result.truncated) this.truncatedRuns++;
-    this.processesKilled += result.killed;
     if (ok) {
       this.consecutiveSuccesses++;
       this.consecutiveFailures = 0;

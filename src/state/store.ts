@@ -9,18 +9,12 @@ import { ProbeState, type StateChange } from './probe-state.js';
  */
 export class StateStore {
   readonly probes: readonly ProbeState[];
-  readonly #byPath: ReadonlyMap<string, ProbeState>;
   readonly #listeners: Array<(change: StateChange, state: ProbeState) => void> = [];
   #draining = false;
 
   constructor(private readonly config: Pick<Config, 'probes' | 'failureThreshold' | 'successThreshold' | 'timeoutMs'>) {
     const thresholds = { failure: config.failureThreshold, success: config.successThreshold };
     this.probes = config.probes.map((spec) => new ProbeState(spec, thresholds));
-    this.#byPath = new Map(this.probes.map((p) => [p.spec.path, p]));
-  }
-
-  byPath(path: string): ProbeState | undefined {
-    return this.#byPath.get(path);
   }
 
   publish(index: number, result: ProbeResult): void {
